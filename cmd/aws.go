@@ -131,4 +131,3 @@ func rootCause(err error) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
