@@ -100,11 +100,17 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 AWS or environment e
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	f := &Factory{IO: SystemIO()}
-	root := NewCmdRoot(f)
+	return Run(ctx, SystemIO(), os.Args[1:])
+}
+
+// Run executes one eksnet command line on the given streams: what the binary
+// does, callable from tests. Any error becomes one line on stderr.
+func Run(ctx context.Context, io *IOStreams, args []string) int {
+	root := NewCmdRoot(&Factory{IO: io})
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		fmt.Fprintln(f.IO.ErrOut, "eksnet: "+oneLine(err.Error()))
+		fmt.Fprintln(io.ErrOut, "eksnet: "+oneLine(err.Error()))
 	}
 	return ExitCode(err)
 }
