@@ -3,7 +3,7 @@ GO ?= go
 .PHONY: build test bench lint data fuzz
 
 build:
-	$(GO) build -o bin/eksnet .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/eksnet .
 
 # The tests start moto_server themselves where they need EC2; under CI=true a
 # missing moto_server fails them instead of skipping.

@@ -34,13 +34,13 @@ branch ENI limit. eksnet embeds one; 'pull' writes a fresh one from EC2, which
 // InstanceDataShowOptions is what `instancedata show` was asked.
 type InstanceDataShowOptions struct {
 	IO     *IOStreams
-	Table  func() (*instancedata.Table, error)
+	Lookup func(names []string) ([]instancedata.InstanceType, error)
 	Names  []string
 	Output report.Format
 }
 
 func newCmdInstanceDataShow(f *Factory, runF func(*InstanceDataShowOptions) error) *cobra.Command {
-	opts := &InstanceDataShowOptions{IO: f.IO, Table: f.Table}
+	opts := &InstanceDataShowOptions{IO: f.IO, Lookup: f.Lookup}
 	var output string
 	c := &cobra.Command{
 		Use:               "show TYPE...",
@@ -65,11 +65,7 @@ func newCmdInstanceDataShow(f *Factory, runF func(*InstanceDataShowOptions) erro
 }
 
 func runInstanceDataShow(opts *InstanceDataShowOptions) error {
-	tb, err := opts.Table()
-	if err != nil {
-		return err
-	}
-	types, err := resolveTypes(tb, opts.Names)
+	types, err := opts.Lookup(opts.Names)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,9 @@ import (
 
 // MaxPodsOptions is what `eksnet maxpods` was asked.
 type MaxPodsOptions struct {
-	IO    *IOStreams
-	Table func() (*instancedata.Table, error)
+	IO     *IOStreams
+	Table  func() (*instancedata.Table, error)
+	Select func(names, families []string, all bool) ([]instancedata.InstanceType, error)
 
 	Names    []string
 	All      bool
@@ -43,7 +44,7 @@ var calculatorFlagNames = map[string]string{
 
 // NewCmdMaxPods builds `eksnet maxpods`. runF replaces the run function in tests.
 func NewCmdMaxPods(f *Factory, runF func(context.Context, *MaxPodsOptions) error) *cobra.Command {
-	opts := &MaxPodsOptions{IO: f.IO, Table: f.Table}
+	opts := &MaxPodsOptions{IO: f.IO, Table: f.Table, Select: f.Select}
 	var cniVersion, output string
 	c := &cobra.Command{
 		Use:   "maxpods [TYPE...]",
@@ -158,16 +159,13 @@ type maxPodsRow struct {
 }
 
 func runMaxPods(ctx context.Context, opts *MaxPodsOptions) error {
-	tb, err := opts.Table()
-	if err != nil {
-		return err
-	}
+	var types []instancedata.InstanceType
+	var err error
 	if opts.Source == "ec2" {
-		if tb, err = liveTable(ctx, opts.AWS, tb, opts.Names, opts.All || len(opts.Families) > 0); err != nil {
-			return err
-		}
+		types, err = liveTypes(ctx, opts)
+	} else {
+		types, err = opts.Select(opts.Names, opts.Families, opts.All)
 	}
-	types, err := selectTypes(tb, opts.Names, opts.Families, opts.All)
 	if err != nil {
 		return err
 	}
@@ -287,18 +285,23 @@ func writeReport(io *IOStreams, f report.Format, doc report.Doc) error {
 	return nil
 }
 
-// liveTable asks EC2 for the types named (or all of them) and returns them as
-// a table. Security-groups-for-pods limits, which no EC2 call returns, come
-// from the embedded table where it knows the type.
-func liveTable(ctx context.Context, o AWSOptions, known *instancedata.Table, names []string, all bool) (*instancedata.Table, error) {
-	client, err := newEC2Client(ctx, o, "")
+// liveTypes asks EC2 for the types named (or the whole catalogue, for --all
+// and --family). Security-groups-for-pods limits, which no EC2 call returns,
+// come from the table in use where it knows the type.
+func liveTypes(ctx context.Context, opts *MaxPodsOptions) ([]instancedata.InstanceType, error) {
+	known, err := opts.Table()
 	if err != nil {
 		return nil, err
 	}
+	client, err := newEC2Client(ctx, opts.AWS, "")
+	if err != nil {
+		return nil, err
+	}
+	wantAll := opts.All || len(opts.Families) > 0
 	var ask []string
-	if !all {
-		for _, n := range names {
-			ask = append(ask, strings.ToLower(strings.TrimSpace(n)))
+	if !wantAll {
+		for _, n := range opts.Names {
+			ask = append(ask, normalizeTypeName(n))
 		}
 	}
 	fetched, err := instancedata.FetchInstanceTypes(ctx, client, ask)
@@ -309,14 +312,13 @@ func liveTable(ctx context.Context, o AWSOptions, known *instancedata.Table, nam
 		}
 		return nil, err
 	}
-	tb, _ := instancedata.Build(fetched, instancedata.Supplement{}, known.BranchLimits())
-	tb.Source = "ec2:DescribeInstanceTypes (live)"
+	live, _ := instancedata.Build(fetched, instancedata.Supplement{}, known.BranchLimits())
 	// EC2 answers an unknown name with an error, but an emulator may just
 	// leave it out.
 	for _, n := range ask {
-		if _, ok := tb.Lookup(n); !ok {
+		if _, ok := live.Lookup(n); !ok {
 			return nil, unknownTypeError(known, n)
 		}
 	}
-	return tb, nil
+	return selectTypes(live, opts.Names, opts.Families, opts.All)
 }

@@ -155,7 +155,7 @@ func completeFamilies(f *Factory) func(*cobra.Command, []string, string) ([]stri
 func resolveTypes(tb *instancedata.Table, names []string) ([]instancedata.InstanceType, error) {
 	out := make([]instancedata.InstanceType, 0, len(names))
 	for _, n := range names {
-		n = strings.ToLower(strings.TrimSpace(n))
+		n = normalizeTypeName(n)
 		t, ok := tb.Lookup(n)
 		if !ok {
 			return nil, unknownTypeError(tb, n)
@@ -163,6 +163,47 @@ func resolveTypes(tb *instancedata.Table, names []string) ([]instancedata.Instan
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+func normalizeTypeName(n string) string { return strings.ToLower(strings.TrimSpace(n)) }
+
+// Lookup resolves instance type names. On the embedded table it decodes only
+// the lines of the types named, which keeps a one-type command as fast as a
+// process can start; the whole table is decoded only to suggest names.
+func (f *Factory) Lookup(names []string) ([]instancedata.InstanceType, error) {
+	if f.InstanceData != "" || f.table != nil {
+		tb, err := f.Table()
+		if err != nil {
+			return nil, err
+		}
+		return resolveTypes(tb, names)
+	}
+	out := make([]instancedata.InstanceType, 0, len(names))
+	for _, n := range names {
+		t, ok := instancedata.LookupEmbedded(normalizeTypeName(n))
+		if !ok {
+			tb, err := f.Table()
+			if err != nil {
+				return nil, err
+			}
+			return nil, unknownTypeError(tb, normalizeTypeName(n))
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Select gathers the types a command was asked about: names, families, or
+// all of them.
+func (f *Factory) Select(names, families []string, all bool) ([]instancedata.InstanceType, error) {
+	if !all && len(families) == 0 {
+		return f.Lookup(names)
+	}
+	tb, err := f.Table()
+	if err != nil {
+		return nil, err
+	}
+	return selectTypes(tb, names, families, all)
 }
 
 func unknownTypeError(tb *instancedata.Table, name string) error {
@@ -184,7 +225,7 @@ func selectTypes(tb *instancedata.Table, names, families []string, all bool) ([]
 		return nil, err
 	}
 	for _, fam := range families {
-		fam = strings.ToLower(strings.TrimSpace(fam))
+		fam = normalizeTypeName(fam)
 		n := len(out)
 		for _, t := range tb.InstanceTypes {
 			if t.Family() == fam {

@@ -22,7 +22,8 @@ var filterOps = []string{">=", "<=", "!=", "=", ">", "<"} // longest first
 // FilterKeys lists the keys a filter may name.
 func FilterKeys() []string {
 	keys := []string{"family"}
-	for k := range fieldsOf(InstanceType{}) {
+	// Set the omitempty fields so that their keys appear.
+	for k := range fieldsOf(InstanceType{Supplemented: true, Note: "-"}) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
