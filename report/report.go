@@ -100,17 +100,21 @@ func writeYAML(w io.Writer, v any) error {
 	return enc.Close()
 }
 
-// blockStyle undoes the flow style that JSON input gives every node; strings
-// that YAML would read back as another type stay quoted.
+// blockStyle undoes the flow and quoting style that JSON input gives every
+// node. The encoder re-quotes strings that YAML 1.2 would read as another
+// type; strings that YAML 1.1 readers (PyYAML, many CI tools) take for
+// booleans stay quoted too.
 func blockStyle(n *yaml.Node) {
 	n.Style &^= yaml.FlowStyle
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && !yaml11Bool[strings.ToLower(n.Value)] {
 		n.Style &^= yaml.DoubleQuotedStyle
 	}
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
 }
+
+var yaml11Bool = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "on": true, "off": true, "true": true, "false": true}
 
 func writeTable(w io.Writer, doc Doc, terminal bool) error {
 	align := make([]tw.Align, len(doc.Columns))
