@@ -260,7 +260,7 @@ func (tb *Table) BranchLimits() map[string]BranchLimit {
 // did not return) and the branch limits. It returns the supplement entries
 // that EC2 now describes, which can be dropped from the supplement.
 func Build(fromEC2 []InstanceType, sup Supplement, branches map[string]BranchLimit) (*Table, []string) {
-	tb := &Table{SupplementSource: sup.Source}
+	tb := &Table{Header: Header{SupplementSource: sup.Source}}
 	have := map[string]bool{}
 	for _, t := range fromEC2 {
 		have[t.Name] = true

@@ -65,15 +65,20 @@ func Family(name string) string {
 
 // Table is the whole instance-limit table with its provenance.
 type Table struct {
+	Header
+	InstanceTypes []InstanceType `json:"instanceTypes"`
+}
+
+// Header says where a table's figures came from.
+type Header struct {
 	// Source says where the EC2 figures came from, Generated when (YYYY-MM-DD).
 	Source    string   `json:"source"`
 	Generated string   `json:"generated"`
 	Regions   []string `json:"regions"`
 	// SupplementSource and BranchSource name the published sources of the
 	// hand-kept supplement and of the security-groups-for-pods figures.
-	SupplementSource string         `json:"supplementSource"`
-	BranchSource     string         `json:"branchSource"`
-	InstanceTypes    []InstanceType `json:"instanceTypes"`
+	SupplementSource string `json:"supplementSource"`
+	BranchSource     string `json:"branchSource"`
 }
 
 // Lookup finds a type by exact name. Types are kept sorted, so this is a
@@ -106,15 +111,7 @@ func (tb *Table) Sort() {
 // regeneration shows up in a diff as the lines of the types that changed.
 func (tb *Table) Encode(w io.Writer) error {
 	var buf bytes.Buffer
-	header := *tb
-	header.InstanceTypes = nil
-	head, err := json.MarshalIndent(struct {
-		Source           string   `json:"source"`
-		Generated        string   `json:"generated"`
-		Regions          []string `json:"regions"`
-		SupplementSource string   `json:"supplementSource"`
-		BranchSource     string   `json:"branchSource"`
-	}{header.Source, header.Generated, header.Regions, header.SupplementSource, header.BranchSource}, "", "  ")
+	head, err := json.MarshalIndent(tb.Header, "", "  ")
 	if err != nil {
 		return err
 	}

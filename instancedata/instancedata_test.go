@@ -32,7 +32,7 @@ func TestEmbeddedFileIsCanonical(t *testing.T) {
 		t.Error("instance-types.json is not in Encode's canonical form; regenerate it with make data")
 	}
 	if tb.Source == "" || tb.Generated == "" || tb.BranchSource == "" || tb.SupplementSource == "" {
-		t.Errorf("provenance missing: %+v", Table{Source: tb.Source, Generated: tb.Generated, BranchSource: tb.BranchSource, SupplementSource: tb.SupplementSource})
+		t.Errorf("provenance missing: %+v", tb.Header)
 	}
 }
 
