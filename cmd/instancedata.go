@@ -73,7 +73,7 @@ func runInstanceDataShow(opts *InstanceDataShowOptions) error {
 		return writeReport(opts.IO, opts.Output, report.Doc{Data: types})
 	}
 	// One column per type, one row per field: types side by side compare well.
-	doc := report.Doc{Columns: []string{"field"}}
+	doc := report.Doc{Columns: []string{"field"}, KeepHeaderCase: true}
 	for _, t := range types {
 		doc.Columns = append(doc.Columns, t.Name)
 	}

@@ -47,6 +47,9 @@ type Doc struct {
 	Columns []string
 	Rows    [][]string
 	Data    any
+	// KeepHeaderCase leaves column names as they are, for tables whose
+	// columns are data (instance types, CIDRs) rather than field names.
+	KeepHeaderCase bool
 }
 
 // Write renders doc. A table written to a terminal gets borders; anywhere else
@@ -132,7 +135,11 @@ func writeTable(w io.Writer, doc Doc, terminal bool) error {
 		header[i] = c
 	}
 	if terminal {
-		t := tablewriter.NewTable(w, tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}))
+		opts := []tablewriter.Option{tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align})}
+		if doc.KeepHeaderCase {
+			opts = append(opts, tablewriter.WithHeaderAutoFormat(tw.Off))
+		}
+		t := tablewriter.NewTable(w, opts...)
 		t.Header(header...)
 		for _, row := range doc.Rows {
 			if err := t.Append(row); err != nil {
@@ -157,7 +164,11 @@ func writeTable(w io.Writer, doc Doc, terminal bool) error {
 	)
 	plainHeader := make([]any, len(doc.Columns))
 	for i, c := range doc.Columns {
-		plainHeader[i] = strings.ToUpper(strings.ReplaceAll(c, " ", "_"))
+		c = strings.ReplaceAll(c, " ", "_")
+		if !doc.KeepHeaderCase {
+			c = strings.ToUpper(c)
+		}
+		plainHeader[i] = c
 	}
 	t.Header(plainHeader...)
 	for _, row := range doc.Rows {
