@@ -43,7 +43,7 @@ type poolConfig struct {
 	// perENI is pod addresses per ENI in SIP mode, prefixes per ENI in PD.
 	perENI int
 	// podENIs is how many ENIs may hold pod addresses (E_pod).
-	podENIs int
+	podENIs            int
 	wet, wit, mit, wpt int
 	maxPods            int
 }

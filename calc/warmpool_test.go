@@ -60,10 +60,10 @@ func TestWarmPoolSecondaryIPDocTable(t *testing.T) {
 // ipamd's code, the test asserts what the code does (comments say which).
 func TestWarmPoolPrefixDocTable(t *testing.T) {
 	rows := []struct {
-		in                                Instance
-		s                                 WarmPoolSettings
-		pods, enis, prefixes, unusedIPs   int
-		unusedPrefixes                    int
+		in                              Instance
+		s                               WarmPoolSettings
+		pods, enis, prefixes, unusedIPs int
+		unusedPrefixes                  int
 	}{
 		{t3small, pd(1, 0, 0), 0, 1, 1, 16, 1},
 		{t3small, pd(1, 0, 0), 5, 1, 2, 27, 1},
