@@ -9,6 +9,9 @@ type SimulatedPool struct {
 	Prefixes  int
 	// Flapping: the rules never settle; the figures are the cycle's largest.
 	Flapping bool
+	// GrowSteps counts increase actions since the node started, each one EC2
+	// call (assign addresses or prefixes, or create and attach an ENI).
+	GrowSteps int
 }
 
 type simENI struct {
@@ -22,6 +25,7 @@ type simulator struct {
 	c      poolConfig
 	enis   []*simENI
 	wanted int
+	grows  int
 }
 
 func (sim *simulator) state() poolState {
@@ -205,6 +209,7 @@ func (sim *simulator) settle() SimulatedPool {
 		s := sim.state()
 		if poolTooLow(sim.c, s) {
 			if sim.grow() {
+				sim.grows++
 				continue
 			}
 		} else if n := poolTooHigh(sim.c, s); n > 0 && sim.release(n) {
@@ -219,7 +224,7 @@ func (sim *simulator) settle() SimulatedPool {
 
 func (sim *simulator) snapshot() SimulatedPool {
 	s := sim.state()
-	return SimulatedPool{Pods: sim.wanted, Assigned: s.assigned, PodENIs: sim.podENIs(), Addresses: s.total, Prefixes: s.prefixes}
+	return SimulatedPool{Pods: sim.wanted, Assigned: s.assigned, PodENIs: sim.podENIs(), Addresses: s.total, Prefixes: s.prefixes, GrowSteps: sim.grows}
 }
 
 // SimulateWarmPool runs ipamd's rules as pods arrive one at a time, from an

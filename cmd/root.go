@@ -94,6 +94,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 AWS or environment e
 	root.AddCommand(NewCmdMaxPods(f, nil))
 	root.AddCommand(NewCmdInstanceData(f))
 	root.AddCommand(NewCmdSubnet(f))
+	root.AddCommand(NewCmdWarmPool(f, nil))
 	return root
 }
 
