@@ -102,3 +102,34 @@ func TestSubnetBadInput(t *testing.T) {
 	wantUsageError(t, eksnet(t, "subnet", "free", "10.0.0.0/16", "--used", "10.1.0.0/24"), "not inside")
 	wantUsageError(t, eksnet(t, "subnet", "free", "10.0.0.0/16", "--used", "10.0.0.1/24"), "did you mean 10.0.0.0/24")
 }
+
+func TestSubnetSize(t *testing.T) {
+	r := eksnet(t, "subnet", "size", "--instance-type", "m5.large", "--nodes", "60", "--azs", "3", "--surge", "20",
+		"--prefix-delegation", "--pods-per-node", "110", "--other-addresses", "15", "--headroom", "0", "--max-pods", "250", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	perAZ := rep["perAz"].(map[string]any)
+	for _, key := range []string{"addresses", "blocks", "prefixLengthWorstCase", "prefixLengthExpectedCase"} {
+		if _, ok := perAZ[key]; !ok {
+			t.Errorf("perAz lacks %q", key)
+		}
+	}
+	if perAZ["blocks"] != 192.0 || perAZ["addresses"] != 3111.0 || perAZ["prefixLengthWorstCase"] != 20.0 || rep["nodesPerAz"] != 24.0 {
+		t.Errorf("§4.3 example: %v", rep)
+	}
+	r = eksnet(t, "subnet", "size", "--instance-type", "m5.large", "--max-nodes", "30", "--azs", "3", "--az-failure", "--custom-networking", "--pods-per-node", "10")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); r.code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "pod") || !strings.HasPrefix(lines[2], "node") {
+		t.Errorf("custom networking sizes both subnets:\n%s%s", r.stdout, r.stderr)
+	}
+	wantUsageError(t, eksnet(t, "subnet", "size", "--nodes", "3"), "--instance-type")
+	wantUsageError(t, eksnet(t, "subnet", "size", "--instance-type", "m5.large"), "--nodes")
+	wantUsageError(t, eksnet(t, "subnet", "size", "--instance-type", "m5.large", "--nodes", "3", "--pods-per-node", "40"), "exceeds max pods 29")
+	wantUsageError(t, eksnet(t, "subnet", "size", "--instance-type", "m5.large", "--nodes", "3", "--azs", "1", "--az-failure"), "--az-failure")
+	wantUsageError(t, eksnet(t, "subnet", "size", "--instance-type", "m5.large", "--nodes", "3", "--warm-ip-target", "-2"), "--warm-ip-target -2")
+	wantUsageError(t, eksnet(t, "subnet", "size", "--instance-type", "m5.larg", "--nodes", "3"), "m5.large")
+}

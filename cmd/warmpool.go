@@ -11,6 +11,7 @@ import (
 	"github.com/eksnet/eksnet/instancedata"
 	"github.com/eksnet/eksnet/report"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,8 +33,8 @@ type WarmPoolOptions struct {
 // NewCmdWarmPool builds `eksnet warmpool`.
 func NewCmdWarmPool(f *Factory, runF func(context.Context, *WarmPoolOptions) error) *cobra.Command {
 	opts := &WarmPoolOptions{IO: f.IO, Lookup: f.Lookup}
-	var output, pods, daemonset string
-	s := &opts.Settings
+	var output, pods string
+	wp := &warmPoolFlags{settings: &opts.Settings}
 	c := &cobra.Command{
 		Use:   "warmpool TYPE",
 		Short: "What ipamd's warm pool holds per node, and what it costs the subnets",
@@ -55,28 +56,14 @@ kube-system -o yaml', parsed as ipamd parses them; flags given as well win.`,
 		ValidArgsFunction: completeInstanceTypes(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Type = args[0]
-			if daemonset != "" {
-				fromDS, notes, err := readDaemonSet(daemonset)
-				if err != nil {
-					return err
-				}
-				opts.Notes = notes
-				mergeUnset(c, s, fromDS)
+			notes, err := wp.finish(c)
+			if err != nil {
+				return err
 			}
-			for name, v := range map[string]int{"--warm-eni-target": s.WarmENITarget, "--warm-ip-target": s.WarmIPTarget,
-				"--minimum-ip-target": s.MinimumIPTarget, "--warm-prefix-target": s.WarmPrefixTarget, "--max-pods": s.MaxPods,
-				"--branch-pods": s.BranchPods, "--max-eni": s.MaxENI} {
-				if v < 0 {
-					return usageErrorf("%s %d: want 0 or more", name, v)
-				}
-			}
-			if c.Flags().Changed("max-eni") && s.MaxENI < 1 {
-				return usageErrorf("--max-eni %d: want 1 or more (the ENIs the CNI may attach)", s.MaxENI)
-			}
+			opts.Notes = notes
 			if opts.Nodes < 1 {
 				return usageErrorf("--nodes %d: want 1 or more", opts.Nodes)
 			}
-			var err error
 			if opts.PodsFrom, opts.PodsTo, err = parsePods(pods); err != nil {
 				return err
 			}
@@ -93,6 +80,22 @@ kube-system -o yaml', parsed as ipamd parses them; flags given as well win.`,
 		},
 	}
 	fs := c.Flags()
+	wp.addFlags(fs)
+	fs.StringVar(&pods, "pods", "max", "pods needing a pool address (not host-network): N, A..B for a sweep, or max")
+	fs.IntVar(&opts.Nodes, "nodes", 1, "nodes, for cluster totals")
+	fs.BoolVar(&opts.Compare, "compare", false, "the same pods under default, warm-IP and prefix settings side by side")
+	addOutputFlag(c, &output, "table", "json", "yaml", "csv")
+	return c
+}
+
+// warmPoolFlags are the CNI settings flags shared by warmpool and subnet size.
+type warmPoolFlags struct {
+	settings  *calc.WarmPoolSettings
+	daemonset string
+}
+
+func (wp *warmPoolFlags) addFlags(fs *pflag.FlagSet) {
+	s := wp.settings
 	fs.IntVar(&s.WarmENITarget, "warm-eni-target", 1, "WARM_ENI_TARGET: spare ENIs kept (secondary-IP mode)")
 	fs.IntVar(&s.WarmIPTarget, "warm-ip-target", 0, "WARM_IP_TARGET: spare addresses kept (0 = unset)")
 	fs.IntVar(&s.MinimumIPTarget, "minimum-ip-target", 0, "MINIMUM_IP_TARGET: addresses held at least (0 = unset)")
@@ -102,14 +105,45 @@ kube-system -o yaml', parsed as ipamd parses them; flags given as well win.`,
 	fs.BoolVar(&s.CustomNetworking, "custom-networking", false, "custom networking: pod ENIs in the ENIConfig subnet, none on the primary ENI")
 	fs.IntVar(&s.MaxPods, "max-pods", 0, "kubelet max pods (default: eksnet maxpods for the same settings)")
 	fs.BoolVar(&s.SecurityGroupsForPods, "security-groups-for-pods", false, "ENABLE_POD_ENI: a trunk ENI takes one ENI slot")
-	fs.IntVar(&s.BranchPods, "branch-pods", 0, "pods with security groups (branch ENIs), besides --pods")
-	fs.StringVar(&pods, "pods", "max", "pods needing a pool address (not host-network): N, A..B for a sweep, or max")
-	fs.IntVar(&opts.Nodes, "nodes", 1, "nodes, for cluster totals")
-	fs.BoolVar(&opts.Compare, "compare", false, "the same pods under default, warm-IP and prefix settings side by side")
-	fs.StringVar(&daemonset, "from-daemonset", "", "aws-node DaemonSet YAML to read the CNI settings from")
-	_ = c.MarkFlagFilename("from-daemonset", "yaml", "yml")
-	addOutputFlag(c, &output, "table", "json", "yaml", "csv")
-	return c
+	fs.IntVar(&s.BranchPods, "branch-pods", 0, "pods with security groups (branch ENIs) per node, besides the pods")
+	fs.StringVar(&wp.daemonset, "from-daemonset", "", "aws-node DaemonSet YAML to read the CNI settings from (flags given win)")
+}
+
+// finish merges the DaemonSet's settings under the flags given and checks
+// the values; it returns what ipamd would have replaced in the DaemonSet.
+func (wp *warmPoolFlags) finish(c *cobra.Command) ([]string, error) {
+	s := wp.settings
+	var notes []string
+	if wp.daemonset != "" {
+		fromDS, dsNotes, err := readDaemonSet(wp.daemonset)
+		if err != nil {
+			return nil, err
+		}
+		notes = dsNotes
+		mergeUnset(c, s, fromDS)
+	}
+	for name, v := range map[string]int{"--warm-eni-target": s.WarmENITarget, "--warm-ip-target": s.WarmIPTarget,
+		"--minimum-ip-target": s.MinimumIPTarget, "--warm-prefix-target": s.WarmPrefixTarget, "--max-pods": s.MaxPods,
+		"--branch-pods": s.BranchPods, "--max-eni": s.MaxENI} {
+		if v < 0 {
+			return nil, usageErrorf("%s %d: want 0 or more", name, v)
+		}
+	}
+	if c.Flags().Changed("max-eni") && s.MaxENI < 1 {
+		return nil, usageErrorf("--max-eni %d: want 1 or more (the ENIs the CNI may attach)", s.MaxENI)
+	}
+	return notes, nil
+}
+
+// checkBranchPods checks --branch-pods against the instance type.
+func checkBranchPods(s calc.WarmPoolSettings, it instancedata.InstanceType) error {
+	if s.BranchPods > 0 && !s.SecurityGroupsForPods {
+		return usageErrorf("--branch-pods needs --security-groups-for-pods")
+	}
+	if s.SecurityGroupsForPods && s.BranchPods > it.BranchENIs {
+		return usageErrorf("--branch-pods %d: %s takes at most %d branch-ENI pods", s.BranchPods, it.Name, it.BranchENIs)
+	}
+	return nil
 }
 
 // parsePods reads N, A..B or max (-1).
@@ -257,11 +291,8 @@ func runWarmPool(opts *WarmPoolOptions) error {
 	it := types[0]
 	in := it.Calc()
 	s := opts.Settings
-	if s.BranchPods > 0 && !s.SecurityGroupsForPods {
-		return usageErrorf("--branch-pods needs --security-groups-for-pods")
-	}
-	if s.SecurityGroupsForPods && s.BranchPods > in.BranchENIs {
-		return usageErrorf("--branch-pods %d: %s takes at most %d branch-ENI pods", s.BranchPods, it.Name, in.BranchENIs)
+	if err := checkBranchPods(s, it); err != nil {
+		return err
 	}
 	maxPods := s.MaxPods
 	if maxPods == 0 {
