@@ -2,6 +2,7 @@ package cidr
 
 import (
 	"fmt"
+	"maps"
 	"math/bits"
 	"net/netip"
 	"slices"
@@ -79,13 +80,8 @@ func splitError(vpc netip.Prefix, reqs []Request, exclude []netip.Prefix, failed
 	for _, f := range Free(vpc, exclude) {
 		excluded -= Size(f)
 	}
-	lens := make([]int, 0, len(counts))
-	for b := range counts {
-		lens = append(lens, b)
-	}
-	slices.Sort(lens)
 	var parts []string
-	for _, b := range lens {
+	for _, b := range slices.Sorted(maps.Keys(counts)) {
 		parts = append(parts, fmt.Sprintf("%d x /%d", counts[b], b))
 	}
 	// The smallest VPC that holds the requests and as much space as the

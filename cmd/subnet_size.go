@@ -179,13 +179,7 @@ func runSubnetSize(opts *SubnetSizeOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "note: per node %d pods: %d ENIs, %d secondary IPs, %d prefixes; %d%% headroom included\n",
 		w.Pods, w.AttachedENIs, w.SecondaryIPs, w.Prefixes, opts.HeadroomPct)
-	seen := map[string]bool{}
-	for _, wn := range sz.Warnings {
-		if !seen[wn] {
-			seen[wn] = true
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", wn)
-		}
-	}
+	printWarnings(opts.IO, sz.Warnings)
 	return nil
 }
 

@@ -336,16 +336,23 @@ func runWarmPool(opts *WarmPoolOptions) error {
 	if opts.IO.OutTerminal && len(rows) > 1 && !opts.Compare && opts.Output == "" {
 		writeChart(opts.IO, rows)
 	}
-	seen := map[string]bool{}
+	var warnings []string
 	for _, r := range rows {
-		for _, w := range r.Warnings {
-			if !seen[w] {
-				seen[w] = true
-				fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
-			}
+		warnings = append(warnings, r.Warnings...)
+	}
+	printWarnings(opts.IO, warnings)
+	return nil
+}
+
+// printWarnings writes each distinct warning once to stderr.
+func printWarnings(io *IOStreams, warnings []string) {
+	seen := map[string]bool{}
+	for _, w := range warnings {
+		if !seen[w] {
+			seen[w] = true
+			fmt.Fprintf(io.ErrOut, "warning: %s\n", w)
 		}
 	}
-	return nil
 }
 
 type namedSettings struct {

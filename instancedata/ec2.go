@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,11 +146,7 @@ func (c Conflict) String() string {
 // disagreement is returned: the VPC CNI's generator aborts on these, eksnet
 // reports them so a person can decide.
 func MergeRegions(perRegion map[string][]InstanceType) ([]InstanceType, []Conflict) {
-	regions := make([]string, 0, len(perRegion))
-	for r := range perRegion {
-		regions = append(regions, r)
-	}
-	slices.Sort(regions)
+	regions := slices.Sorted(maps.Keys(perRegion))
 	byName := map[string]InstanceType{}
 	from := map[string]string{}
 	var conflicts []Conflict
@@ -179,13 +176,8 @@ type fieldDiff struct{ field, a, b string }
 // so that a field added to InstanceType is compared without touching this code.
 func diffFields(a, b InstanceType) []fieldDiff {
 	ma, mb := fieldsOf(a), fieldsOf(b)
-	keys := make([]string, 0, len(ma))
-	for k := range ma {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var diffs []fieldDiff
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(ma)) {
 		if string(ma[k]) != string(mb[k]) {
 			diffs = append(diffs, fieldDiff{k, string(ma[k]), string(mb[k])})
 		}

@@ -3,6 +3,7 @@ package instancedata
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,11 +22,8 @@ var filterOps = []string{">=", "<=", "!=", "=", ">", "<"} // longest first
 
 // FilterKeys lists the keys a filter may name.
 func FilterKeys() []string {
-	keys := []string{"family"}
 	// Set the omitempty fields so that their keys appear.
-	for k := range fieldsOf(InstanceType{Supplemented: true, Note: "-"}) {
-		keys = append(keys, k)
-	}
+	keys := append(slices.Collect(maps.Keys(fieldsOf(InstanceType{Supplemented: true, Note: "-"}))), "family")
 	slices.Sort(keys)
 	return keys
 }
