@@ -18,8 +18,9 @@ import (
 const (
 	MinSubnetBits = 16
 	MaxSubnetBits = 28
-	// PrefixBits is the length of a delegated IPv4 prefix (16 addresses).
+	// PrefixBits is the length of a delegated IPv4 prefix, BlockSize its addresses.
 	PrefixBits = 28
+	BlockSize  = 16
 	// ReservedPerSubnet: network, VPC router, DNS, future use, broadcast.
 	ReservedPerSubnet = 5
 )
