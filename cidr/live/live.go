@@ -76,7 +76,9 @@ func Read(ctx context.Context, api EC2API, q Query, progress func(subnetID strin
 	if len(described) == 0 {
 		return nil, fmt.Errorf("no subnets found for %s", q)
 	}
-	slices.SortFunc(described, func(a, b types.Subnet) int { return strings.Compare(aws.ToString(a.SubnetId), aws.ToString(b.SubnetId)) })
+	slices.SortFunc(described, func(a, b types.Subnet) int {
+		return strings.Compare(aws.ToString(a.SubnetId), aws.ToString(b.SubnetId))
+	})
 
 	out := make([]Subnet, len(described))
 	errs := make([]error, len(described))
