@@ -122,6 +122,11 @@ func clip(p, r netip.Prefix) (lo, hi int, ok bool) {
 	return 0, Size(p), true // r holds all of p
 }
 
+// BlockAt is block i of subnet p.
+func BlockAt(p netip.Prefix, i int) netip.Prefix {
+	return netip.PrefixFrom(addrAt(p, i*BlockSize), PrefixBits)
+}
+
 // Analyze classifies every /28 of the subnet and derives the figures of §5.
 // It is linear in the addresses, prefixes, reservations and blocks, and its
 // memory is a few bits per address of the subnet.
@@ -250,7 +255,7 @@ func Analyze(u SubnetUsage) (Analysis, error) {
 			run = 0
 		}
 		if s == InUse && blockOwner[blk] >= 0 {
-			a.Spoilers = append(a.Spoilers, Spoiler{netip.PrefixFrom(addrAt(p, blk*BlockSize), PrefixBits), owners[blockOwner[blk]], int(usedInBlock[blk])})
+			a.Spoilers = append(a.Spoilers, Spoiler{BlockAt(p, blk), owners[blockOwner[blk]], int(usedInBlock[blk])})
 		}
 	}
 	a.AllocatablePrefixes = a.Counts[FreeReserved] + a.Counts[FreeGeneral]

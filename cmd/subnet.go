@@ -22,7 +22,7 @@ VPC router, DNS, future use, broadcast), and prefix delegation needs whole
 aligned /28 blocks, of which the first (and, conservatively, the last) never
 qualifies.`,
 	}
-	c.AddCommand(NewCmdSubnetInfo(f, nil), NewCmdSubnetSize(f, nil), NewCmdSubnetSplit(f, nil), NewCmdSubnetFree(f, nil))
+	c.AddCommand(NewCmdSubnetInfo(f, nil), NewCmdSubnetSize(f, nil), NewCmdSubnetCheck(f, nil), NewCmdSubnetSplit(f, nil), NewCmdSubnetFree(f, nil))
 	return c
 }
 

@@ -175,7 +175,9 @@ func readSubnet(ctx context.Context, api EC2API, s types.Subnet, progress func(s
 	}
 
 	res, err := readReservations(ctx, api, id)
-	if isAccessDenied(err) {
+	if errors.Is(err, ErrNoReservationData) {
+		sub.Warnings = append(sub.Warnings, "no get-subnet-cidr-reservations output given: blocks in explicit reservations may be counted as free")
+	} else if isAccessDenied(err) {
 		sub.Warnings = append(sub.Warnings, "cannot read subnet CIDR reservations (ec2:GetSubnetCidrReservations denied): blocks in explicit reservations may be counted as free")
 	} else if err != nil {
 		return sub, err
