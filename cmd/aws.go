@@ -94,6 +94,9 @@ func explainAWSError(err error) error {
 			return environmentErrorf("%s was throttled and still failed after the SDK's retries: try again later", op)
 		case code == "InvalidInstanceType":
 			return usageErrorf("%s", msg)
+		case code == "ResourceNotFoundException" || strings.HasSuffix(code, ".NotFound") || strings.HasSuffix(code, ".Malformed"):
+			// A cluster, subnet or VPC that does not exist is bad input.
+			return usageErrorf("%s: %s", op, msg)
 		}
 		return environmentErrorf("%s failed: %s: %s", op, code, msg)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/eksnet/eksnet/calc"
 	"github.com/eksnet/eksnet/cidr"
 	"github.com/eksnet/eksnet/cidr/live"
@@ -21,6 +23,7 @@ type SubnetCheckOptions struct {
 	Lookup func(names []string) ([]instancedata.InstanceType, error)
 
 	Query     live.Query
+	Cluster   string
 	FromFiles []string
 	AWS       AWSOptions
 
@@ -45,7 +48,7 @@ func NewCmdSubnetCheck(f *Factory, runF func(context.Context, *SubnetCheckOption
 	wp := &warmPoolFlags{settings: &opts.Settings}
 	var output, podsPerNode string
 	c := &cobra.Command{
-		Use:   "check (--subnet-id ID... | --vpc-id ID | --from-file FILE...)",
+		Use:   "check (--subnet-id ID... | --vpc-id ID | --cluster NAME | --from-file FILE...)",
 		Short: "How many /28 prefixes still fit in real subnets, and where the fragmentation is",
 		Long: `Reads subnets, their ENIs and their CIDR reservations from EC2 (read-only:
 DescribeSubnets, DescribeNetworkInterfaces, GetSubnetCidrReservations) and
@@ -65,21 +68,25 @@ ec2:GetSubnetCidrReservations (not in AmazonEC2ReadOnlyAccess; without it
 eksnet warns and goes on).`,
 		Example: `  eksnet subnet check --vpc-id vpc-0abc --region us-east-1
   eksnet subnet check --subnet-id subnet-0a --subnet-id subnet-0b --map
+  eksnet subnet check --cluster prod --instance-type m5.large --prefix-delegation
   eksnet subnet check --vpc-id vpc-0abc --instance-type m5.large --prefix-delegation --min-headroom-nodes 10
   eksnet subnet check --from-file subnets.json --from-file enis.json --from-file reservations.json -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			sources := 0
-			for _, set := range []bool{len(opts.Query.SubnetIDs) > 0, opts.Query.VPCID != "", len(opts.FromFiles) > 0} {
+			for _, set := range []bool{len(opts.Query.SubnetIDs) > 0, opts.Query.VPCID != "", opts.Cluster != ""} {
 				if set {
 					sources++
 				}
 			}
-			if sources == 0 {
-				return usageErrorf("say which subnets: --subnet-id, --vpc-id or --from-file")
+			if sources == 0 && len(opts.FromFiles) == 0 {
+				return usageErrorf("say which subnets: --subnet-id, --vpc-id, --cluster or --from-file")
 			}
-			if len(opts.Query.SubnetIDs) > 0 && opts.Query.VPCID != "" {
-				return usageErrorf("--subnet-id and --vpc-id go separately")
+			if sources > 1 {
+				return usageErrorf("--subnet-id, --vpc-id and --cluster go separately")
+			}
+			if opts.Cluster != "" && len(opts.FromFiles) > 0 {
+				return usageErrorf("--cluster asks EKS; with --from-file, select subnets with --subnet-id or --vpc-id")
 			}
 			if opts.MinFreePrefixes < 0 || opts.MinHeadroomNodes < 0 {
 				return usageErrorf("--min-free-prefixes and --min-headroom-nodes want 0 or more")
@@ -108,6 +115,7 @@ eksnet warns and goes on).`,
 	fs := c.Flags()
 	fs.StringSliceVar(&opts.Query.SubnetIDs, "subnet-id", nil, "subnet to check (repeatable)")
 	fs.StringVar(&opts.Query.VPCID, "vpc-id", "", "check every subnet of this VPC")
+	fs.StringVar(&opts.Cluster, "cluster", "", "check the subnets of this EKS cluster (eks:DescribeCluster)")
 	fs.StringSliceVar(&opts.FromFiles, "from-file", nil, "saved AWS CLI JSON to read instead of EC2 (repeatable)")
 	opts.AWS.addFlags(fs)
 	fs.StringVar(&opts.InstanceType, "instance-type", "", "node profile for headroom: how many more such nodes fit")
@@ -189,6 +197,20 @@ func runSubnetCheck(ctx context.Context, opts *SubnetCheckOptions) error {
 			return err
 		}
 		api = client
+	}
+	if opts.Cluster != "" {
+		cfg, err := awsConfig(ctx, opts.AWS)
+		if err != nil {
+			return err
+		}
+		eksClient := eks.NewFromConfig(cfg, func(o *eks.Options) {
+			if opts.AWS.EndpointURL != "" {
+				o.BaseEndpoint = aws.String(opts.AWS.EndpointURL)
+			}
+		})
+		if opts.Query.SubnetIDs, err = live.ClusterSubnets(ctx, eksClient, opts.Cluster); err != nil {
+			return explainAWSError(err)
+		}
 	}
 	var progress func(string, int)
 	if opts.IO.ErrTerminal {

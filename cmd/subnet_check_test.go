@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/eksnet/eksnet/internal/motoserver"
 )
 
@@ -237,4 +239,36 @@ func TestSubnetCheckAgainstMoto(t *testing.T) {
 	if r.code != ExitCheckFailed {
 		t.Errorf("gate: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// --cluster asks EKS for the cluster's subnets (moto_server serves EKS too).
+func TestSubnetCheckCluster(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	ctx := context.Background()
+	cfg, _ := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
+	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	vpc, _ := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.80.0.0/16")})
+	var ids []string
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		sub, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String(fmt.Sprintf("10.80.%d.0/24", i)), AvailabilityZone: aws.String(az)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, *sub.Subnet.SubnetId)
+	}
+	// A third subnet in the VPC that the cluster does not use.
+	client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.80.9.0/24"), AvailabilityZone: aws.String("us-east-1c")})
+	eksClient := eks.NewFromConfig(cfg, func(o *eks.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	if _, err := eksClient.CreateCluster(ctx, &eks.CreateClusterInput{
+		Name: aws.String("prod"), RoleArn: aws.String("arn:aws:iam::123456789012:role/eks"),
+		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: ids},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows := checkJSON(t, eksnet(t, "subnet", "check", "--cluster", "prod", "--endpoint-url", endpoint, "--region", "us-east-1", "-o", "json"))
+	if len(rows) != 2 || rows[0]["subnetId"] != ids[0] && rows[0]["subnetId"] != ids[1] {
+		t.Errorf("cluster subnets: %v, want %v", rows, ids)
+	}
+	wantUsageError(t, eksnet(t, "subnet", "check", "--cluster", "nosuch", "--endpoint-url", endpoint, "--region", "us-east-1"), "DescribeCluster")
+	wantUsageError(t, eksnet(t, "subnet", "check", "--subnet-id", "subnet-0nosuch", "--endpoint-url", endpoint, "--region", "us-east-1"), "subnet-0nosuch")
 }
