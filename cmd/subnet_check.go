@@ -98,10 +98,8 @@ eksnet warns and goes on).`,
 				return err
 			}
 			var err error
-			if podsPerNode == "max" {
-				opts.PodsPerNode = -1
-			} else if opts.PodsPerNode, err = strconv.Atoi(podsPerNode); err != nil || opts.PodsPerNode < 0 {
-				return usageErrorf("--pods-per-node %q: want a count or max", podsPerNode)
+			if opts.PodsPerNode, err = parsePodsPerNode(podsPerNode); err != nil {
+				return err
 			}
 			if opts.Output, err = parseOutput(output, report.Table, report.JSON, report.YAML); err != nil {
 				return err

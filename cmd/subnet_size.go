@@ -73,10 +73,8 @@ Under custom networking the pod subnet and the node subnet are sized apart.`,
 				return err
 			}
 			opts.Notes = notes
-			if podsPerNode == "max" {
-				opts.PodsPerNode = -1
-			} else if opts.PodsPerNode, err = strconv.Atoi(podsPerNode); err != nil || opts.PodsPerNode < 0 {
-				return usageErrorf("--pods-per-node %q: want a count or max", podsPerNode)
+			if opts.PodsPerNode, err = parsePodsPerNode(podsPerNode); err != nil {
+				return err
 			}
 			if opts.Output, err = parseOutput(output, report.Table, report.JSON, report.YAML); err != nil {
 				return err
@@ -181,6 +179,18 @@ func runSubnetSize(opts *SubnetSizeOptions) error {
 		w.Pods, w.AttachedENIs, w.SecondaryIPs, w.Prefixes, opts.HeadroomPct)
 	printWarnings(opts.IO, sz.Warnings)
 	return nil
+}
+
+// parsePodsPerNode reads --pods-per-node: a count, or max (-1).
+func parsePodsPerNode(s string) (int, error) {
+	if s == "max" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, usageErrorf("--pods-per-node %q: want a count or max", s)
+	}
+	return n, nil
 }
 
 func prefixLen(bits int) string {
