@@ -45,7 +45,8 @@ var calculatorFlagNames = map[string]string{
 // NewCmdMaxPods builds `eksnet maxpods`. runF replaces the run function in tests.
 func NewCmdMaxPods(f *Factory, runF func(context.Context, *MaxPodsOptions) error) *cobra.Command {
 	opts := &MaxPodsOptions{IO: f.IO, Table: f.Table, Select: f.Select}
-	var cniVersion, output string
+	mp := &maxPodsFlags{settings: &opts.Settings}
+	var output string
 	c := &cobra.Command{
 		Use:   "maxpods [TYPE...]",
 		Short: "Max pods per instance type, as AWS's max-pods calculator computes it",
@@ -78,18 +79,8 @@ calculator did.`,
 			if opts.All && (len(opts.Names) > 0 || len(opts.Families) > 0) {
 				return usageErrorf("--all takes no instance types or families")
 			}
-			if c.Flags().Changed("cni-version") {
-				v, err := calc.ParseCNIVersion(cniVersion)
-				if err != nil {
-					return usageError(err)
-				}
-				opts.Settings.CNIVersion = &v
-			}
-			if c.Flags().Changed("max-eni") && opts.Settings.MaxENI < 1 {
-				return usageErrorf("--max-eni %d: want 1 or more (the ENIs the CNI may attach for pods)", opts.Settings.MaxENI)
-			}
-			if opts.Settings.ReservedENIs < 0 {
-				return usageErrorf("--reserved-enis %d: want 0 or more", opts.Settings.ReservedENIs)
+			if err := mp.finish(c); err != nil {
+				return err
 			}
 			if opts.Source != "embedded" && opts.Source != "ec2" {
 				return usageErrorf("--source %q: want embedded or ec2", opts.Source)
@@ -113,31 +104,60 @@ calculator did.`,
 	fs := c.Flags()
 	fs.StringSliceVar(&opts.Names, "instance-type", nil, "instance type (repeatable; same as the TYPE arguments)")
 	fs.BoolVar(&opts.All, "all", false, "every instance type in the table")
-	fs.StringSliceVar(&opts.Families, "family", nil, "every type of an instance family, such as m5 (repeatable)")
-	fs.StringVar(&cniVersion, "cni-version", "", "VPC CNI version, such as 1.18.0 (default: a current CNI)")
-	fs.BoolVar(&opts.Settings.CustomNetworking, "custom-networking", false, "custom networking (ENIConfig): the primary ENI serves no pods (alias --cni-custom-networking-enabled)")
-	fs.BoolVar(&opts.Settings.PrefixDelegation, "prefix-delegation", false, "prefix delegation: a /28 per secondary slot (alias --cni-prefix-delegation-enabled)")
-	fs.IntVar(&opts.Settings.MaxENI, "max-eni", 0, "at most N ENIs for pods, the CNI's MAX_ENI (alias --cni-max-eni)")
 	fs.BoolVar(&opts.ShowMaxAllowed, "show-max-allowed", false, "report the uncapped value instead of the 110/250-capped one")
-	fs.BoolVar(&opts.Settings.CalculatorCompat, "calculator-compat", false, "reproduce AWS's calculator exactly: no prefix delegation on bare metal")
-	fs.IntVar(&opts.Settings.ReservedENIs, "reserved-enis", 0, "ENIs kept from pods, Karpenter's RESERVED_ENIS: no ENI left means 0 pods")
-	fs.BoolVar(&opts.Settings.SecurityGroupsForPods, "security-groups-for-pods", false, "security groups for pods: the trunk ENI takes one ENI; branch-ENI pods shown beside")
-	fs.BoolVar(&opts.Settings.IPv6, "ipv6", false, "IPv6 cluster: pods are not address-limited, max pods is the cap")
+	fs.StringSliceVar(&opts.Families, "family", nil, "every type of an instance family, such as m5 (repeatable)")
+	mp.addFlags(fs)
 	fs.StringVar(&opts.Source, "source", "embedded", "where instance limits come from: embedded (the table) or ec2 (DescribeInstanceTypes, live)")
 	opts.AWS.addFlags(fs)
 	addOutputFlag(c, &output, "table", "json", "yaml", "csv")
 	fs.StringVar(&opts.ListFormat, "format", "", "eni-max-pods: `TYPE N` lines in the layout of eni-max-pods.txt")
+	_ = c.RegisterFlagCompletionFunc("instance-type", completeInstanceTypes(f))
+	_ = c.RegisterFlagCompletionFunc("family", completeFamilies(f))
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"eni-max-pods"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"embedded", "ec2"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// maxPodsFlags are the CNI mode flags of maxpods, shared by userdata: the
+// calculator's names are accepted as aliases.
+type maxPodsFlags struct {
+	settings   *calc.MaxPodsOptions
+	cniVersion string
+}
+
+func (m *maxPodsFlags) addFlags(fs *pflag.FlagSet) {
+	s := m.settings
+	fs.StringVar(&m.cniVersion, "cni-version", "", "VPC CNI version, such as 1.18.0 (default: a current CNI)")
+	fs.BoolVar(&s.CustomNetworking, "custom-networking", false, "custom networking (ENIConfig): the primary ENI serves no pods (alias --cni-custom-networking-enabled)")
+	fs.BoolVar(&s.PrefixDelegation, "prefix-delegation", false, "prefix delegation: a /28 per secondary slot (alias --cni-prefix-delegation-enabled)")
+	fs.IntVar(&s.MaxENI, "max-eni", 0, "at most N ENIs for pods, the CNI's MAX_ENI (alias --cni-max-eni)")
+	fs.BoolVar(&s.CalculatorCompat, "calculator-compat", false, "reproduce AWS's calculator exactly: no prefix delegation on bare metal")
+	fs.IntVar(&s.ReservedENIs, "reserved-enis", 0, "ENIs kept from pods, Karpenter's RESERVED_ENIS: no ENI left means 0 pods")
+	fs.BoolVar(&s.SecurityGroupsForPods, "security-groups-for-pods", false, "security groups for pods: the trunk ENI takes one ENI; branch-ENI pods shown beside")
+	fs.BoolVar(&s.IPv6, "ipv6", false, "IPv6 cluster: pods are not address-limited, max pods is the cap")
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		if to, ok := calculatorFlagNames[name]; ok {
 			name = to
 		}
 		return pflag.NormalizedName(name)
 	})
-	_ = c.RegisterFlagCompletionFunc("instance-type", completeInstanceTypes(f))
-	_ = c.RegisterFlagCompletionFunc("family", completeFamilies(f))
-	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"eni-max-pods"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = c.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"embedded", "ec2"}, cobra.ShellCompDirectiveNoFileComp))
-	return c
+}
+
+func (m *maxPodsFlags) finish(c *cobra.Command) error {
+	if c.Flags().Changed("cni-version") {
+		v, err := calc.ParseCNIVersion(m.cniVersion)
+		if err != nil {
+			return usageError(err)
+		}
+		m.settings.CNIVersion = &v
+	}
+	if c.Flags().Changed("max-eni") && m.settings.MaxENI < 1 {
+		return usageErrorf("--max-eni %d: want 1 or more (the ENIs the CNI may attach for pods)", m.settings.MaxENI)
+	}
+	if m.settings.ReservedENIs < 0 {
+		return usageErrorf("--reserved-enis %d: want 0 or more", m.settings.ReservedENIs)
+	}
+	return nil
 }
 
 // maxPodsRow is one type's answer as JSON and YAML show it.
