@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -207,8 +206,7 @@ func TestSubnetCheckRecordedXML(t *testing.T) {
 func TestSubnetCheckAgainstMoto(t *testing.T) {
 	endpoint := motoserver.Start(t)
 	ctx := context.Background()
-	cfg, _ := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
-	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	client := motoserver.EC2(t, endpoint)
 	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.70.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
@@ -245,8 +243,7 @@ func TestSubnetCheckAgainstMoto(t *testing.T) {
 func TestSubnetCheckCluster(t *testing.T) {
 	endpoint := motoserver.Start(t)
 	ctx := context.Background()
-	cfg, _ := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
-	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	client := motoserver.EC2(t, endpoint)
 	vpc, _ := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.80.0.0/16")})
 	var ids []string
 	for i, az := range []string{"us-east-1a", "us-east-1b"} {
@@ -258,7 +255,7 @@ func TestSubnetCheckCluster(t *testing.T) {
 	}
 	// A third subnet in the VPC that the cluster does not use.
 	client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.80.9.0/24"), AvailabilityZone: aws.String("us-east-1c")})
-	eksClient := eks.NewFromConfig(cfg, func(o *eks.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	eksClient := eks.NewFromConfig(motoserver.Config(t), func(o *eks.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	if _, err := eksClient.CreateCluster(ctx, &eks.CreateClusterInput{
 		Name: aws.String("prod"), RoleArn: aws.String("arn:aws:iam::123456789012:role/eks"),
 		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: ids},

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/eksnet/eksnet/cidr"
@@ -45,20 +44,11 @@ func (r *recorder) GetSubnetCidrReservations(ctx context.Context, in *ec2.GetSub
 	return r.EC2API.GetSubnetCidrReservations(ctx, in, o...)
 }
 
-func motoClient(t *testing.T) *ec2.Client {
-	endpoint := motoserver.Start(t)
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
-}
-
 // A subnet built in moto_server: eksnet's reading and analysis must agree with
 // a count made here from what was created.
 func TestReadAgainstMoto(t *testing.T) {
 	ctx := context.Background()
-	client := motoClient(t)
+	client := motoserver.EC2(t, motoserver.Start(t))
 	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.50.0.0/16")})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@
 package motoserver
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,10 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 )
 
 // Start runs moto_server on a free loopback port and returns its endpoint URL.
@@ -66,4 +71,21 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Config is the SDK configuration for tests against the server: the dummy
+// credentials Start set, in us-east-1.
+func Config(t testing.TB) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// EC2 is an EC2 client for the server at endpoint.
+func EC2(t testing.TB, endpoint string) *ec2.Client {
+	t.Helper()
+	return ec2.NewFromConfig(Config(t), func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
