@@ -60,8 +60,13 @@ Karpenter compute it) and the AMIs' per-core kube-reserved CPU:
 			if opts.MIME && opts.Format != "al2023" {
 				return usageErrorf("--mime goes with --format al2023 (a NodeConfig in a multipart launch template)")
 			}
-			if opts.Format == "al2" && opts.Data.ClusterName == "" {
-				return usageErrorf("--format al2 needs --cluster-name: bootstrap.sh takes the cluster's name")
+			if opts.Data.ClusterName == "" {
+				switch opts.Format {
+				case "al2":
+					return usageErrorf("--format al2 needs --cluster-name: bootstrap.sh takes the cluster's name")
+				case "eksctl":
+					return usageErrorf("--format eksctl needs --cluster-name: a ClusterConfig names its cluster")
+				}
 			}
 			if c.Flags().Changed("max-pods") && opts.MaxPods < 1 {
 				return usageErrorf("--max-pods %d: want 1 or more", opts.MaxPods)

@@ -182,6 +182,7 @@ func TestUserDataOutAndErrors(t *testing.T) {
 		t.Errorf("--max-pods 50 with kube-reserved following:\n%s", data)
 	}
 	wantUsageError(t, eksnet(t, "userdata", "m5.large", "--format", "al2"), "--cluster-name")
+	wantUsageError(t, eksnet(t, "userdata", "m5.large", "--format", "eksctl"), "--cluster-name")
 	wantUsageError(t, eksnet(t, "userdata", "m5.large", "--format", "ubuntu"), `"ubuntu"`, "al2023")
 	wantUsageError(t, eksnet(t, "userdata", "m5.large", "--format", "bottlerocket", "--mime"), "--mime")
 	wantUsageError(t, eksnet(t, "userdata", "m5.larg", "--format", "al2023"), "m5.large")

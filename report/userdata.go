@@ -147,14 +147,10 @@ func eksctlConfig(u UserData) map[string]any {
 	if name == "" {
 		name = "ng-" + strings.ReplaceAll(u.InstanceType, ".", "-")
 	}
-	cluster := u.ClusterName
-	if cluster == "" {
-		cluster = "my-cluster"
-	}
 	return map[string]any{
 		"apiVersion": "eksctl.io/v1alpha5",
 		"kind":       "ClusterConfig",
-		"metadata":   map[string]any{"name": cluster},
+		"metadata":   map[string]any{"name": u.ClusterName},
 		"managedNodeGroups": []any{map[string]any{
 			"name": name, "instanceType": u.InstanceType, "maxPodsPerNode": u.MaxPods,
 		}},
