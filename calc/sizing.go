@@ -14,7 +14,7 @@ type NodeGroup struct {
 	Name        string
 	Instance    Instance
 	Settings    WarmPoolSettings
-	PodsPerNode int // pods needing a pool address; -1 means max pods
+	PodsPerNode int // pods needing a pool address; -1: as many as max pods allows
 	NodesPerAZ  int // at peak: surge and AZ failure included
 }
 
@@ -81,11 +81,7 @@ func SizeSubnets(groups []NodeGroup, otherAddresses, headroomPct int, lastBlockU
 		}
 		pods := g.PodsPerNode
 		if pods < 0 {
-			mp := g.Settings.MaxPods
-			if mp == 0 {
-				mp = DefaultKubeletMaxPods(g.Instance, g.Settings)
-			}
-			pods = max(0, mp-g.Settings.BranchPods)
+			pods = PoolPodsAtMaxPods(g.Instance, g.Settings)
 		}
 		w := WarmPoolFor(g.Instance, g.Settings, pods)
 		sz.PerNode = append(sz.PerNode, w)
@@ -103,11 +99,11 @@ func SizeSubnets(groups []NodeGroup, otherAddresses, headroomPct int, lastBlockU
 	withHeadroom := func(n int) int { return n + ceilDiv(n*headroomPct, 100) }
 	if custom {
 		// Load balancers, endpoints and control-plane ENIs live in the node subnets.
-		need := sizeFor(0, withHeadroom(nodeSingles+otherAddresses), lastBlockUsable)
+		need := SubnetNeedFor(0, withHeadroom(nodeSingles+otherAddresses), lastBlockUsable)
 		sz.NodeSubnet = &need
-		sz.PerAZ = sizeFor(withHeadroom(blocks), withHeadroom(podSingles), lastBlockUsable)
+		sz.PerAZ = SubnetNeedFor(withHeadroom(blocks), withHeadroom(podSingles), lastBlockUsable)
 	} else {
-		sz.PerAZ = sizeFor(withHeadroom(blocks), withHeadroom(podSingles+otherAddresses), lastBlockUsable)
+		sz.PerAZ = SubnetNeedFor(withHeadroom(blocks), withHeadroom(podSingles+otherAddresses), lastBlockUsable)
 	}
 	for _, need := range []*SubnetNeed{&sz.PerAZ, sz.NodeSubnet} {
 		if need != nil && need.PrefixLengthWorstCase == 0 {
@@ -118,9 +114,9 @@ func SizeSubnets(groups []NodeGroup, otherAddresses, headroomPct int, lastBlockU
 	return sz, nil
 }
 
-// sizeFor finds the smallest subnets that hold blocks whole /28s and singles
-// single addresses.
-func sizeFor(blocks, singles int, lastBlockUsable bool) SubnetNeed {
+// SubnetNeedFor finds the smallest subnets that hold blocks whole /28s and
+// singles single addresses.
+func SubnetNeedFor(blocks, singles int, lastBlockUsable bool) SubnetNeed {
 	need := SubnetNeed{Blocks: blocks, Singles: singles, Addresses: blocks*PrefixSize + singles}
 	for bits := cidr.MaxSubnetBits; bits >= cidr.MinSubnetBits; bits-- {
 		p := netip.PrefixFrom(netip.IPv4Unspecified(), bits)

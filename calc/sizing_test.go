@@ -94,3 +94,27 @@ func TestSizingCustomNetworkingAndLimits(t *testing.T) {
 		t.Errorf("150,000 addresses fit no subnet: %+v %q", sz.PerAZ, sz.Warnings)
 	}
 }
+
+// Planning at max pods places every pod that needs an address and no more:
+// the formula's two host-network pods and the branch-ENI pods take none.
+func TestSizingAtMaxPods(t *testing.T) {
+	m5 := Instance{Name: "m5.large", VCPUs: 2, ENIs: 3, IPv4PerENI: 10, Hypervisor: "nitro", TrunkCompatible: true, BranchENIs: 9}
+	for _, s := range []WarmPoolSettings{
+		{WarmENITarget: 1},
+		{WarmENITarget: 1, PrefixDelegation: true, WarmPrefixTarget: 1},
+		{WarmENITarget: 1, SecurityGroupsForPods: true, BranchPods: 5},
+		{WarmENITarget: 1, MaxPods: 20},
+	} {
+		sz, err := SizeSubnets([]NodeGroup{{Name: "g", Instance: m5, Settings: s, PodsPerNode: -1, NodesPerAZ: 1}}, 0, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := sz.PerNode[0]
+		if w.UnplacedPods != 0 || len(sz.Warnings) != 0 {
+			t.Errorf("%+v: %d pods unplaced, warnings %q", s, w.UnplacedPods, sz.Warnings)
+		}
+		if want := ComputeMaxPods(m5, s.MaxPodsOptions()).Recommended; s.MaxPods == 0 && w.Pods+hostNetworkPods+s.BranchPods != want {
+			t.Errorf("%+v: %d pool pods + %d host-network + %d branch, want max pods %d", s, w.Pods, hostNetworkPods, s.BranchPods, want)
+		}
+	}
+}

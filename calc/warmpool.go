@@ -69,12 +69,28 @@ func resolvePool(in Instance, s WarmPoolSettings) poolConfig {
 // DefaultKubeletMaxPods is eksnet's recommended max pods for the same
 // configuration, what a node bootstrapped by eksnet's advice would run with.
 func DefaultKubeletMaxPods(in Instance, s WarmPoolSettings) int {
-	return ComputeMaxPods(in, MaxPodsOptions{
+	return ComputeMaxPods(in, s.MaxPodsOptions()).Recommended
+}
+
+// PoolPodsAtMaxPods is how many pods take a pool address on a node at the
+// kubelet's max pods: all but the host-network pods (aws-node, kube-proxy),
+// which the max-pods formula adds for that reason, and the branch-ENI pods.
+func PoolPodsAtMaxPods(in Instance, s WarmPoolSettings) int {
+	mp := s.MaxPods
+	if mp == 0 {
+		mp = DefaultKubeletMaxPods(in, s)
+	}
+	return max(0, mp-hostNetworkPods-s.BranchPods)
+}
+
+// MaxPodsOptions are the max-pods options these CNI settings imply.
+func (s WarmPoolSettings) MaxPodsOptions() MaxPodsOptions {
+	return MaxPodsOptions{
 		CustomNetworking:      s.CustomNetworking,
 		PrefixDelegation:      s.PrefixDelegation,
 		MaxENI:                s.MaxENI,
 		SecurityGroupsForPods: s.SecurityGroupsForPods,
-	}).Recommended
+	}
 }
 
 // units converts addresses to what the pool counts: addresses, or prefixes.

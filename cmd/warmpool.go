@@ -300,10 +300,10 @@ func runWarmPool(opts *WarmPoolOptions) error {
 	}
 	from, to := opts.PodsFrom, opts.PodsTo
 	if from < 0 {
-		from = maxPods - s.BranchPods
+		from = calc.PoolPodsAtMaxPods(in, s)
 	}
 	if to < 0 {
-		to = maxPods - s.BranchPods
+		to = calc.PoolPodsAtMaxPods(in, s)
 	}
 	if to+s.BranchPods > maxPods {
 		return usageErrorf("--pods %d with %d branch pods exceeds max pods %d of %s (set --max-pods to model a higher kubelet limit)", to, s.BranchPods, maxPods, it.Name)
