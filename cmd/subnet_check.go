@@ -15,6 +15,7 @@ import (
 	"github.com/eksnet/eksnet/instancedata"
 	"github.com/eksnet/eksnet/report"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // SubnetCheckOptions is what `subnet check` was asked.
@@ -22,10 +23,9 @@ type SubnetCheckOptions struct {
 	IO     *IOStreams
 	Lookup func(names []string) ([]instancedata.InstanceType, error)
 
-	Query     live.Query
-	Cluster   string
-	FromFiles []string
-	AWS       AWSOptions
+	Query   live.Query
+	Cluster string
+	liveSource
 
 	// Node profile for headroom: empty InstanceType means none.
 	InstanceType string
@@ -37,9 +37,6 @@ type SubnetCheckOptions struct {
 	MinFreePrefixes  int
 	MinHeadroomNodes int
 	Output           report.Format
-
-	// API replaces EC2 in tests; nil means a client from AWS.
-	API live.EC2API
 }
 
 // NewCmdSubnetCheck builds `eksnet subnet check`.
@@ -114,8 +111,7 @@ eksnet warns and goes on).`,
 	fs.StringSliceVar(&opts.Query.SubnetIDs, "subnet-id", nil, "subnet to check (repeatable)")
 	fs.StringVar(&opts.Query.VPCID, "vpc-id", "", "check every subnet of this VPC")
 	fs.StringVar(&opts.Cluster, "cluster", "", "check the subnets of this EKS cluster (eks:DescribeCluster)")
-	fs.StringSliceVar(&opts.FromFiles, "from-file", nil, "saved AWS CLI JSON to read instead of EC2 (repeatable)")
-	opts.AWS.addFlags(fs)
+	opts.liveSource.addFlags(fs)
 	fs.StringVar(&opts.InstanceType, "instance-type", "", "node profile for headroom: how many more such nodes fit")
 	fs.StringVar(&podsPerNode, "pods-per-node", "max", "pods per new node, or max")
 	wp.addFlags(fs)
@@ -175,27 +171,6 @@ func runSubnetCheck(ctx context.Context, opts *SubnetCheckOptions) error {
 		blocksPerNode, singlesPerNode = sz.PerAZ.Blocks, sz.PerAZ.Singles
 	}
 
-	api := opts.API
-	if api == nil && len(opts.FromFiles) > 0 {
-		files := &live.Files{}
-		for _, name := range opts.FromFiles {
-			data, err := os.ReadFile(name)
-			if err != nil {
-				return usageErrorf("--from-file %s: %v", name, err)
-			}
-			if err := files.Add(name, data); err != nil {
-				return usageErrorf("--from-file %v", err)
-			}
-		}
-		api = files
-	}
-	if api == nil {
-		client, err := newEC2Client(ctx, opts.AWS, "")
-		if err != nil {
-			return err
-		}
-		api = client
-	}
 	if opts.Cluster != "" {
 		cfg, err := awsConfig(ctx, opts.AWS)
 		if err != nil {
@@ -210,22 +185,9 @@ func runSubnetCheck(ctx context.Context, opts *SubnetCheckOptions) error {
 			return explainAWSError(err)
 		}
 	}
-	var progress func(string, int)
-	if opts.IO.ErrTerminal {
-		progress = func(id string, enis int) { fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kreading %s: %d ENIs", id, enis) }
-	}
-	subnets, err := live.Read(ctx, api, opts.Query, progress)
-	if progress != nil {
-		fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
-	}
+	subnets, err := opts.liveSource.read(ctx, opts.IO, opts.Query)
 	if err != nil {
-		if len(opts.FromFiles) > 0 {
-			return usageErrorf("--from-file: %v", err)
-		}
-		if strings.HasPrefix(err.Error(), "no subnets found") {
-			return usageError(err)
-		}
-		return explainAWSError(err)
+		return err
 	}
 
 	var rows []subnetCheckRow
@@ -346,4 +308,63 @@ func writeBlockMap(io *IOStreams, r subnetCheckRow) {
 		fmt.Fprintf(io.Out, "%-15s %s\n", cidr.BlockAt(a.CIDR, i).Addr(), line)
 	}
 	fmt.Fprintln(io.Out, "A aws-reserved  P delegated  # in use  X explicit-reserved  ~ straddling  o free (reserved)  . free")
+}
+
+// liveSource is where subnets are read from: EC2, or saved AWS CLI JSON
+// (--from-file) for CI without credentials.
+type liveSource struct {
+	FromFiles []string
+	AWS       AWSOptions
+	// API replaces EC2 in tests; nil means a client from AWS.
+	API live.EC2API
+}
+
+func (s *liveSource) addFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&s.FromFiles, "from-file", nil, "saved AWS CLI JSON to read instead of EC2 (repeatable)")
+	s.AWS.addFlags(fs)
+}
+
+// read describes the subnets of q, showing progress on a terminal. Errors are
+// one line: bad files and subnets that do not exist are input errors, AWS
+// failures environment errors.
+func (s *liveSource) read(ctx context.Context, io *IOStreams, q live.Query) ([]live.Subnet, error) {
+	api := s.API
+	if api == nil && len(s.FromFiles) > 0 {
+		files := &live.Files{}
+		for _, name := range s.FromFiles {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, usageErrorf("--from-file %s: %v", name, err)
+			}
+			if err := files.Add(name, data); err != nil {
+				return nil, usageErrorf("--from-file %v", err)
+			}
+		}
+		api = files
+	}
+	if api == nil {
+		client, err := newEC2Client(ctx, s.AWS, "")
+		if err != nil {
+			return nil, err
+		}
+		api = client
+	}
+	var progress func(string, int)
+	if io.ErrTerminal {
+		progress = func(id string, enis int) { fmt.Fprintf(io.ErrOut, "\r\033[Kreading %s: %d ENIs", id, enis) }
+	}
+	subnets, err := live.Read(ctx, api, q, progress)
+	if progress != nil {
+		fmt.Fprint(io.ErrOut, "\r\033[K")
+	}
+	if err != nil {
+		if len(s.FromFiles) > 0 {
+			return nil, usageErrorf("--from-file: %v", err)
+		}
+		if strings.HasPrefix(err.Error(), "no subnets found") {
+			return nil, usageError(err)
+		}
+		return nil, explainAWSError(err)
+	}
+	return subnets, nil
 }
