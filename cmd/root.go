@@ -96,6 +96,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad usage or input, 3 AWS or environment e
 	root.AddCommand(NewCmdSubnet(f))
 	root.AddCommand(NewCmdWarmPool(f, nil))
 	root.AddCommand(NewCmdUserData(f, nil))
+	root.AddCommand(NewCmdPlan(f))
 	return root
 }
 
