@@ -202,8 +202,10 @@ type junitDoc struct {
 	Suites   []struct {
 		Name  string `xml:"name,attr"`
 		Cases []struct {
-			Name      string `xml:"name,attr"`
-			Failure   *struct{ Message string `xml:"message,attr"` } `xml:"failure"`
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"failure"`
 			SystemOut string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
