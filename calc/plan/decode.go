@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -193,7 +194,14 @@ type field struct {
 	min      *int
 }
 
+// fieldCache holds each struct type's fields: reading them by reflection
+// for every mapping of a large plan costs more than the YAML parse.
+var fieldCache sync.Map // reflect.Type -> []field
+
 func fieldsOf(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
 	var fs []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -212,6 +220,7 @@ func fieldsOf(t reflect.Type) []field {
 		}
 		fs = append(fs, f)
 	}
+	fieldCache.Store(t, fs)
 	return fs
 }
 
