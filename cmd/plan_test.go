@@ -394,3 +394,22 @@ nodeGroups:
 		}
 	}
 }
+
+// The README's plan file passes: the documentation shows a plan that works.
+func TestREADMEPlanPasses(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "### Plan files\n\n```yaml\n")
+	text, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no plan file under ### Plan files")
+	}
+	path := filepath.Join(t.TempDir(), "readme.yaml")
+	os.WriteFile(path, []byte(text), 0o644)
+	rep, r := planJSON(t, "plan", "check", path)
+	if r.code != 0 || len(rep.Plans[0].Violations) != 0 {
+		t.Errorf("README plan: exit %d, %+v", r.code, rep.Plans[0].Violations)
+	}
+}
