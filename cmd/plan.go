@@ -255,7 +255,7 @@ func writePlanResults(opts *PlanCheckOptions, results []plan.Result) error {
 }
 
 func planSubnetTable(results []plan.Result, withLive bool) report.Doc {
-	cols := []string{"subnet", "cidr", "az", "role", "node groups", "blocks", "singles", "needs", "free /28s at peak"}
+	cols := []string{"subnet", "cidr", "az", "role", "node groups", "blocks", "singles", "needs", "free blocks at peak"}
 	if len(results) > 1 {
 		cols = append([]string{"plan"}, cols...)
 	}
@@ -291,7 +291,7 @@ func planSubnetTable(results []plan.Result, withLive bool) report.Doc {
 }
 
 func planViolationTable(results []plan.Result) report.Doc {
-	doc := report.Doc{Columns: []string{"location", "severity", "rule", "message", "fix"}}
+	doc := report.Doc{Columns: []string{"location", "severity", "rule", "message", "fix"}, MaxColumnWidth: 60}
 	for _, r := range results {
 		for _, v := range r.Violations {
 			doc.Rows = append(doc.Rows, []string{fmt.Sprintf("%s:%d:%d", v.File, v.Line, v.Column), v.Severity.String(), v.Rule, v.Message, v.Fix})

@@ -50,6 +50,9 @@ type Doc struct {
 	// KeepHeaderCase leaves column names as they are, for tables whose
 	// columns are data (instance types, CIDRs) rather than field names.
 	KeepHeaderCase bool
+	// MaxColumnWidth, if set, wraps a terminal table's long cells (prose
+	// such as messages) at that many columns.
+	MaxColumnWidth int
 }
 
 // Write renders doc. A table written to a terminal gets borders; anywhere else
@@ -138,6 +141,9 @@ func writeTable(w io.Writer, doc Doc, terminal bool) error {
 		opts := []tablewriter.Option{tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align})}
 		if doc.KeepHeaderCase {
 			opts = append(opts, tablewriter.WithHeaderAutoFormat(tw.Off))
+		}
+		if doc.MaxColumnWidth > 0 {
+			opts = append(opts, tablewriter.WithRowMaxWidth(doc.MaxColumnWidth))
 		}
 		t := tablewriter.NewTable(w, opts...)
 		t.Header(header...)
