@@ -171,6 +171,9 @@ func (c *checker) parseCIDR(s, path string, sized bool) (netip.Prefix, bool) {
 }
 
 func (c *checker) checkVPC() {
+	if len(c.p.VPC.CIDRs) == 0 {
+		c.add(RuleCIDRValid, "vpc.cidrs", "list the VPC's CIDRs, primary first", "vpc.cidrs is empty: subnets cannot be placed")
+	}
 	for i, s := range c.p.VPC.CIDRs {
 		path := fmt.Sprintf("vpc.cidrs[%d]", i)
 		p, ok := c.parseCIDR(s, path, true)

@@ -242,3 +242,10 @@ func BenchmarkCheck50x30(b *testing.B) {
 		Check(p, Env{Instance: lookup})
 	}
 }
+
+func TestEmptyVPCCIDRs(t *testing.T) {
+	r := Check(mustParse(t, "version: 1\nvpc: {cidrs: []}\nsubnets: [{name: a, cidr: 10.0.0.0/24, az: x}]\n"), Env{Instance: embedded})
+	if ids := rulesOf(r); len(ids) != 1 || ids[0] != RuleCIDRValid || r.Violations[0].Line != 2 {
+		t.Errorf("empty vpc.cidrs: %+v", r.Violations)
+	}
+}
